@@ -1,0 +1,12 @@
+//go:build !openblas
+
+package blas
+
+// Name is the BLAS implementation this binary was built with.
+const Name = "gonum"
+
+// Init keeps Gorgonia's default, gonum's pure-Go BLAS. It exists so that
+// callers need not know which build they are in.
+func Init() string {
+	return Name
+}
