@@ -74,7 +74,9 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			}
 			return cli.ShowAppHelp(c)
 		},
-		Commands: []*cli.Command{},
+		Commands: []*cli.Command{
+			describeCommand(),
+		},
 	}
 }
 
