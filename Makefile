@@ -15,8 +15,10 @@ export CGO_LDFLAGS := $(shell pkg-config --libs openblas)
 endif
 GOFLAGS_TAGS := $(if $(TAGS),-tags $(TAGS),)
 
-# The main job runs on the bundled California Housing split.
-RUN_ARGS ?= describe --data datasets/california-housing/train.csv \
+# The main job trains the default HRM on the bundled California Housing
+# split and prints its validation and test scores.
+RUN_ARGS ?= train --out out/california.hrmg \
+	--data datasets/california-housing/train.csv \
 	--valid datasets/california-housing/valid.csv \
 	--test datasets/california-housing/test.csv \
 	--target median_house_value
@@ -29,6 +31,7 @@ build:
 	$(GO) build $(GOFLAGS_TAGS) -o $(BIN) ./cmd/hrmg
 
 run: build
+	mkdir -p out
 	./$(BIN) $(RUN_ARGS)
 
 test:

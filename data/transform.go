@@ -3,6 +3,7 @@ package data
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 )
 
@@ -41,6 +42,20 @@ const maxCellWarnings = 10
 // text whatever they contain. So id codes keep their exact form, and
 // categories that look like numbers match the training ones.
 func (p *Preprocessor) ReadFile(ctx context.Context, path string, opts ReadOptions) (*Table, error) {
+	return readFileExtra(ctx, path, opts, p.textColumns())
+}
+
+// ReadCSV reads CSV text from r to transform, as ReadFile does for a file.
+// The name is used in messages.
+func (p *Preprocessor) ReadCSV(ctx context.Context, name string, r io.Reader, opts ReadOptions) (*Table, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	return readCSV(ctx, name, r, 0, opts, p.textColumns())
+}
+
+// textColumns lists the columns a file to transform must read as text.
+func (p *Preprocessor) textColumns() readExtra {
 	extra := readExtra{names: map[string]bool{}}
 	for _, in := range p.Inputs {
 		if in.Kind == Categorical {
@@ -50,7 +65,7 @@ func (p *Preprocessor) ReadFile(ctx context.Context, path string, opts ReadOptio
 	for _, id := range p.IDs {
 		extra.names[id] = true
 	}
-	return readFileExtra(ctx, path, opts, extra)
+	return extra
 }
 
 // DropMissingTarget leaves out the rows whose target cell is missing, with

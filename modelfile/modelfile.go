@@ -47,6 +47,9 @@ const (
 	KindHRM    Kind = "hrm"
 	KindForest Kind = "random-forest"
 	KindGBM    Kind = "gradient-boosting"
+	// KindCheckpoint is a training checkpoint: weights plus optimizer
+	// state. It is not a model that eval or predict accept.
+	KindCheckpoint Kind = "checkpoint"
 )
 
 // Sentinel errors wrapped by Read. Test for them with errors.Is.

@@ -15,7 +15,7 @@ import (
 // columns and split their rows. Every command that reads a table uses
 // them, so they read the same way everywhere; --seed seeds the split.
 func dataFlags() []cli.Flag {
-	return []cli.Flag{
+	flags := []cli.Flag{
 		&cli.StringFlag{Name: "data", Usage: "training table `FILE`: CSV (comma, semicolon or tab separated) or Parquet (.parquet)"},
 		&cli.StringFlag{Name: "valid", Usage: "validation table `FILE` with the same columns; without it, validation rows are split off --data"},
 		&cli.StringFlag{Name: "test", Usage: "test table `FILE` with the same columns; without it, test rows are split off --data"},
@@ -24,9 +24,6 @@ func dataFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "drop", Usage: "`COLUMNS` never used, such as ones that leak the target: names or globs, comma-separated or repeated"},
 		&cli.StringSliceFlag{Name: "id", Usage: "id `COLUMNS`, kept as text and carried into predictions, never features: names or globs"},
 		&cli.StringSliceFlag{Name: "categorical", Usage: "`COLUMNS` read as categories even where the values look like numbers: names or globs"},
-		&cli.StringFlag{Name: "delimiter", Usage: "CSV field `DELIMITER`: ',', ';', 'tab' or another single ASCII character (default: detected from the header)"},
-		&cli.StringFlag{Name: "decimal", Usage: "decimal `MARK` of numbers in CSV files: '.' or ',' (default: '.')"},
-		&cli.StringSliceFlag{Name: "missing", Usage: "cell `TEXTS` that mark a missing value, compared without case, replacing the default list: empty, NA, NaN, null, N/A, ?"},
 		&cli.StringFlag{Name: "split", Value: data.SplitRandom, Usage: "`METHOD` that splits --data when --valid or --test is not given: random, or spatial (whole grid cells of --block-km km)"},
 		&cli.Float64Flag{Name: "valid-fraction", Value: 0.1, Usage: "`SHARE` of the --data rows held out for validation, between 0 and 1"},
 		&cli.Float64Flag{Name: "test-fraction", Value: 0.1, Usage: "`SHARE` of the --data rows held out for test, between 0 and 1"},
@@ -35,13 +32,23 @@ func dataFlags() []cli.Flag {
 		&cli.StringFlag{Name: "lat", Usage: "latitude `COLUMN` in decimal degrees for --split spatial (default: detected from names such as lat or latitude)"},
 		&cli.StringFlag{Name: "lon", Usage: "longitude `COLUMN` in decimal degrees for --split spatial (default: detected from names such as lon, lng or longitude)"},
 	}
+	return append(flags, readFlags()...)
 }
 
-// loadOptions fills data.LoadOptions from the flags of dataFlags.
-func loadOptions(c *cli.Context) (data.LoadOptions, error) {
+// readFlags returns the flags that say how to parse a CSV file.
+func readFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "delimiter", Usage: "CSV field `DELIMITER`: ',', ';', 'tab' or another single ASCII character (default: detected from the header)"},
+		&cli.StringFlag{Name: "decimal", Usage: "decimal `MARK` of numbers in CSV files: '.' or ',' (default: '.')"},
+		&cli.StringSliceFlag{Name: "missing", Usage: "cell `TEXTS` that mark a missing value, compared without case, replacing the default list: empty, NA, NaN, null, N/A, ?"},
+	}
+}
+
+// readOptions fills data.ReadOptions from the flags of readFlags.
+func readOptions(c *cli.Context) (data.ReadOptions, error) {
 	delimiter, err := parseDelimiter(c.String("delimiter"))
 	if err != nil {
-		return data.LoadOptions{}, usageError(err)
+		return data.ReadOptions{}, usageError(err)
 	}
 	var decimal rune
 	switch d := c.String("decimal"); d {
@@ -49,17 +56,27 @@ func loadOptions(c *cli.Context) (data.LoadOptions, error) {
 	case ".", ",":
 		decimal = rune(d[0])
 	default:
-		return data.LoadOptions{}, usageError(fmt.Errorf("invalid --decimal %q: use '.' or ','", d))
+		return data.ReadOptions{}, usageError(fmt.Errorf("invalid --decimal %q: use '.' or ','", d))
 	}
+	opts := data.ReadOptions{Delimiter: delimiter, Decimal: decimal}
+	if c.IsSet("missing") {
+		opts.Missing = append([]string{}, c.StringSlice("missing")...)
+	}
+	return opts, nil
+}
+
+// loadOptions fills data.LoadOptions from the flags of dataFlags.
+func loadOptions(c *cli.Context) (data.LoadOptions, error) {
+	read, err := readOptions(c)
+	if err != nil {
+		return data.LoadOptions{}, err
+	}
+	read.Categorical = c.StringSlice("categorical")
 	opts := data.LoadOptions{
 		Train: c.String("data"),
 		Valid: c.String("valid"),
 		Test:  c.String("test"),
-		Read: data.ReadOptions{
-			Delimiter:   delimiter,
-			Decimal:     decimal,
-			Categorical: c.StringSlice("categorical"),
-		},
+		Read:  read,
 		Select: data.Selection{
 			Target:   c.String("target"),
 			Features: c.StringSlice("features"),
@@ -75,9 +92,6 @@ func loadOptions(c *cli.Context) (data.LoadOptions, error) {
 			Lat:           c.String("lat"),
 			Lon:           c.String("lon"),
 		},
-	}
-	if c.IsSet("missing") {
-		opts.Read.Missing = append([]string{}, c.StringSlice("missing")...)
 	}
 	return opts, nil
 }

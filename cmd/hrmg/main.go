@@ -62,7 +62,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			if err := level.UnmarshalText([]byte(c.String("log-level"))); err != nil {
 				return usageError(fmt.Errorf("invalid --log-level %q: use debug, info, warn or error", c.String("log-level")))
 			}
-			c.App.Metadata = map[string]any{"logger": newLogger(stderr, level)}
+			c.App.Metadata = map[string]any{"logger": newLogger(stderr, level), "stderr": stderr}
 			return nil
 		},
 		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {
@@ -77,6 +77,9 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		Commands: []*cli.Command{
 			describeCommand(),
 			exportGraphCommand(),
+			trainCommand(),
+			evalCommand(),
+			predictCommand(),
 			baselinesCommand(),
 		},
 	}
@@ -94,6 +97,14 @@ func newLogger(w io.Writer, level slog.Level) *slog.Logger {
 			return a
 		},
 	}))
+}
+
+// progressWriter returns the stream for progress bars: the app's stderr.
+func progressWriter(c *cli.Context) io.Writer {
+	if w, ok := c.App.Metadata["stderr"].(io.Writer); ok {
+		return w
+	}
+	return io.Discard
 }
 
 // logger returns the logger set up by the app's Before hook.

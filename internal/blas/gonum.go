@@ -10,3 +10,7 @@ const Name = "gonum"
 func Init() string {
 	return Name
 }
+
+// SetThreads does nothing: gonum's BLAS splits work across GOMAXPROCS
+// goroutines.
+func SetThreads(int) {}

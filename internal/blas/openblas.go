@@ -2,6 +2,12 @@
 
 package blas
 
+/*
+#cgo LDFLAGS: -lopenblas
+void openblas_set_num_threads(int);
+*/
+import "C"
+
 import (
 	"gonum.org/v1/netlib/blas/netlib"
 	G "gorgonia.org/gorgonia"
@@ -14,4 +20,9 @@ const Name = "openblas"
 func Init() string {
 	G.Use(netlib.Implementation{})
 	return Name
+}
+
+// SetThreads sets the number of threads OpenBLAS runs a product on.
+func SetThreads(n int) {
+	C.openblas_set_num_threads(C.int(n))
 }
