@@ -156,15 +156,16 @@ func (t *trainer) finish(ctx context.Context) (*Result, error) {
 	case t.cfg.EMA > 0 && st.EMA.Shadow != nil:
 		copyWeights(t.params, st.EMA.Shadow)
 	}
-	final, _, err := t.score(ctx)
+	final, ponder, err := t.score(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return &Result{
-		History:      st.History,
-		BestEpoch:    st.BestEpoch,
-		Final:        final,
-		EarlyStopped: st.EarlyStopped,
+		History:          st.History,
+		BestEpoch:        st.BestEpoch,
+		Final:            final,
+		FinalPonderSteps: ponder,
+		EarlyStopped:     st.EarlyStopped,
 	}, nil
 }
 

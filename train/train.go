@@ -95,6 +95,9 @@ type Result struct {
 	BestEpoch int
 	// Final is the validation score of the weights Fit leaves in the model.
 	Final metrics.Regression
+	// FinalPonderSteps is the mean ponder steps of those weights over the
+	// validation rows.
+	FinalPonderSteps float64
 	// EarlyStopped is true when patience ran out before the last epoch.
 	EarlyStopped bool
 }

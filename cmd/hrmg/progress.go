@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"math"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -97,11 +99,21 @@ type epochLog struct {
 	path  string
 	lines []byte
 	log   *slog.Logger
+	// resume keeps the records of the epochs before the first one this
+	// run reports, from the file an interrupted run left.
+	resume  bool
+	started bool
 }
 
 func (e *epochLog) Batch(train.BatchProgress) {}
 
 func (e *epochLog) Epoch(s train.EpochStats) {
+	if !e.started {
+		e.started = true
+		if e.resume {
+			e.lines = earlierEpochs(e.path, s.Epoch)
+		}
+	}
 	line, err := json.Marshal(finiteStats(s))
 	if err != nil {
 		e.log.Warn("epoch metrics not written", "file", e.path, "epoch", s.Epoch, "error", err)
@@ -111,6 +123,23 @@ func (e *epochLog) Epoch(s train.EpochStats) {
 	if err := modelfile.WriteFileAtomic(e.path, e.lines, 0o644); err != nil {
 		e.log.Warn("epoch metrics not written", "file", e.path, "epoch", s.Epoch, "error", err)
 	}
+}
+
+// earlierEpochs returns the lines of an epoch log for epochs before
+// first, or nil when the file cannot be read.
+func earlierEpochs(path string, first int) []byte {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	var kept []byte
+	for line := range bytes.Lines(b) {
+		var rec struct{ Epoch int }
+		if json.Unmarshal(line, &rec) == nil && rec.Epoch < first {
+			kept = append(kept, line...)
+		}
+	}
+	return kept
 }
 
 // finiteStats replaces NaN and infinite values, which JSON cannot hold,

@@ -130,7 +130,7 @@ func runTrain(ctx context.Context, opts trainOptions, stdout, progress io.Writer
 	}
 
 	var rec train.Recorder
-	jsonl := &epochLog{path: strings.TrimSuffix(opts.Out, filepath.Ext(opts.Out)) + ".epochs.jsonl", log: log}
+	jsonl := &epochLog{path: strings.TrimSuffix(opts.Out, filepath.Ext(opts.Out)) + ".epochs.jsonl", log: log, resume: opts.Resume}
 	if opts.Progress {
 		rec = recorders{newProgressBar(progress), jsonl}
 	} else {
@@ -157,7 +157,7 @@ func runTrain(ctx context.Context, opts trainOptions, stdout, progress io.Writer
 	_ = os.Remove(checkpoint)
 	log.Info("wrote model", "file", opts.Out, "epochs_log", jsonl.path)
 	return printScores(stdout, []scoreRow{
-		{Model: "hrm", Split: "valid", Score: out.Result.Final},
+		{Model: "hrm", Split: "valid", Score: out.Result.Final, Ponder: out.Result.FinalPonderSteps},
 		{Model: "hrm", Split: "test", Score: out.Test, Ponder: out.TestPonder},
 	})
 }
