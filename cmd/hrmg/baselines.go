@@ -56,31 +56,10 @@ var gbmPresets = map[string]func() baselines.GBMConfig{
 }
 
 func baselinesCommand() *cli.Command {
-	rf := baselines.DefaultForestConfig()
-	gb := baselines.DefaultGBMConfig()
 	flags := []cli.Flag{
 		&cli.StringFlag{Name: "out-dir", Value: ".", Usage: "`DIR` that receives " + forestFile + " and " + gbmFile + " (created if missing)"},
 		&cli.IntFlag{Name: "threads", Usage: "`N` goroutines for fitting, prediction and importance; 0 means all cores (the models never depend on it)"},
 		&cli.IntFlag{Name: "importance", Usage: "list the `N` features whose shuffling lowers each model's test R² most (permutation importance, 5 shuffles each); 0 lists none"},
-
-		&cli.IntFlag{Name: "rf-trees", Value: rf.Trees, Usage: "`N` trees in the random forest"},
-		&cli.Float64Flag{Name: "rf-max-features", Value: rf.MaxFeatures, Usage: "`FRACTION` of the features the forest tries at each split, in (0, 1]"},
-		&cli.IntFlag{Name: "rf-max-depth", Value: rf.MaxDepth, Usage: "maximum `LEVELS` of splits in a forest tree; 0 means unlimited"},
-		&cli.IntFlag{Name: "rf-min-samples-leaf", Value: rf.MinSamplesLeaf, Usage: "minimum number of distinct training `ROWS` in a forest leaf"},
-		&cli.BoolFlag{Name: "rf-no-bootstrap", Usage: "fit every forest tree on all training rows instead of a bootstrap sample"},
-
-		&cli.StringFlag{Name: "gbm-preset", Value: "tuned", Usage: "`PRESET` hyperparameters of gradient boosting: tuned (the defaults shown here) or sklearn (scikit-learn's GradientBoostingRegressor: 100 exact trees of depth 3, learning rate 0.1, all rows and features, no L2, no early stopping); the --gbm-* flags given override it"},
-		&cli.StringFlag{Name: "gbm-splitter", Value: string(gb.Splitter), Usage: "split search `METHOD`: hist (features binned on the training rows) or exact (every distinct value)"},
-		&cli.IntFlag{Name: "gbm-trees", Value: gb.Trees, Usage: "most boosting `ROUNDS`, one tree each"},
-		&cli.Float64Flag{Name: "gbm-learning-rate", Value: gb.LearningRate, Usage: "`RATE` that multiplies each tree's leaf values, in (0, 1]"},
-		&cli.IntFlag{Name: "gbm-max-depth", Value: gb.MaxDepth, Usage: "maximum `LEVELS` of splits in a boosted tree; 0 means unlimited"},
-		&cli.IntFlag{Name: "gbm-max-leaves", Value: gb.MaxLeaves, Usage: "most `LEAVES` per boosted tree, grown best split first (hist only); 0 means unlimited"},
-		&cli.IntFlag{Name: "gbm-min-samples-leaf", Value: gb.MinSamplesLeaf, Usage: "minimum number of training `ROWS` in a boosted leaf"},
-		&cli.Float64Flag{Name: "gbm-l2", Value: gb.L2, Usage: "L2 `PENALTY` on leaf values, in rows: a leaf predicts its residual sum divided by (rows + PENALTY)"},
-		&cli.Float64Flag{Name: "gbm-subsample", Value: gb.Subsample, Usage: "`FRACTION` of the training rows drawn for each tree, in (0, 1]"},
-		&cli.Float64Flag{Name: "gbm-colsample", Value: gb.ColSample, Usage: "`FRACTION` of the features drawn for each tree, in (0, 1]"},
-		&cli.IntFlag{Name: "gbm-max-bins", Value: gb.MaxBins, Usage: "most `BINS` per feature for --gbm-splitter hist, 2 to 255"},
-		&cli.IntFlag{Name: "gbm-early-stopping", Value: gb.EarlyStoppingRounds, Usage: "stop after `ROUNDS` rounds without a lower validation RMSE and keep the best round's trees; 0 turns early stopping off"},
 	}
 	return &cli.Command{
 		Name:  "baselines",
@@ -93,7 +72,7 @@ func baselinesCommand() *cli.Command {
 			"  hrmg baselines --data datasets/california-housing/train.csv \\\n" +
 			"    --valid datasets/california-housing/valid.csv --test datasets/california-housing/test.csv \\\n" +
 			"    --target median_house_value --out-dir models",
-		Flags: append(dataFlags(), flags...),
+		Flags: append(append(dataFlags(), flags...), treeFlags()...),
 		// A flag value that does not parse is a usage error: one line on
 		// stderr, no help text on stdout.
 		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {
@@ -113,6 +92,33 @@ func baselinesCommand() *cli.Command {
 	}
 }
 
+// treeFlags returns the hyperparameter flags of the random forest and
+// gradient boosting. baselines and compare share them.
+func treeFlags() []cli.Flag {
+	rf := baselines.DefaultForestConfig()
+	gb := baselines.DefaultGBMConfig()
+	return []cli.Flag{
+		&cli.IntFlag{Name: "rf-trees", Value: rf.Trees, Usage: "`N` trees in the random forest"},
+		&cli.Float64Flag{Name: "rf-max-features", Value: rf.MaxFeatures, Usage: "`FRACTION` of the features the forest tries at each split, in (0, 1]"},
+		&cli.IntFlag{Name: "rf-max-depth", Value: rf.MaxDepth, Usage: "maximum `LEVELS` of splits in a forest tree; 0 means unlimited"},
+		&cli.IntFlag{Name: "rf-min-samples-leaf", Value: rf.MinSamplesLeaf, Usage: "minimum number of distinct training `ROWS` in a forest leaf"},
+		&cli.BoolFlag{Name: "rf-no-bootstrap", Usage: "fit every forest tree on all training rows instead of a bootstrap sample"},
+
+		&cli.StringFlag{Name: "gbm-preset", Value: "tuned", Usage: "`PRESET` hyperparameters of gradient boosting: tuned (the defaults shown here) or sklearn (scikit-learn's GradientBoostingRegressor: 100 exact trees of depth 3, learning rate 0.1, all rows and features, no L2, no early stopping); the --gbm-* flags given override it"},
+		&cli.StringFlag{Name: "gbm-splitter", Value: string(gb.Splitter), Usage: "split search `METHOD`: hist (features binned on the training rows) or exact (every distinct value)"},
+		&cli.IntFlag{Name: "gbm-trees", Value: gb.Trees, Usage: "most boosting `ROUNDS`, one tree each"},
+		&cli.Float64Flag{Name: "gbm-learning-rate", Value: gb.LearningRate, Usage: "`RATE` that multiplies each tree's leaf values, in (0, 1]"},
+		&cli.IntFlag{Name: "gbm-max-depth", Value: gb.MaxDepth, Usage: "maximum `LEVELS` of splits in a boosted tree; 0 means unlimited"},
+		&cli.IntFlag{Name: "gbm-max-leaves", Value: gb.MaxLeaves, Usage: "most `LEAVES` per boosted tree, grown best split first (hist only); 0 means unlimited"},
+		&cli.IntFlag{Name: "gbm-min-samples-leaf", Value: gb.MinSamplesLeaf, Usage: "minimum number of training `ROWS` in a boosted leaf"},
+		&cli.Float64Flag{Name: "gbm-l2", Value: gb.L2, Usage: "L2 `PENALTY` on leaf values, in rows: a leaf predicts its residual sum divided by (rows + PENALTY)"},
+		&cli.Float64Flag{Name: "gbm-subsample", Value: gb.Subsample, Usage: "`FRACTION` of the training rows drawn for each tree, in (0, 1]"},
+		&cli.Float64Flag{Name: "gbm-colsample", Value: gb.ColSample, Usage: "`FRACTION` of the features drawn for each tree, in (0, 1]"},
+		&cli.IntFlag{Name: "gbm-max-bins", Value: gb.MaxBins, Usage: "most `BINS` per feature for --gbm-splitter hist, 2 to 255"},
+		&cli.IntFlag{Name: "gbm-early-stopping", Value: gb.EarlyStoppingRounds, Usage: "stop after `ROUNDS` rounds without a lower validation RMSE and keep the best round's trees; 0 turns early stopping off"},
+	}
+}
+
 // baselinesOptionsFrom fills the options from the command's flags.
 func baselinesOptionsFrom(c *cli.Context, load data.LoadOptions) (baselinesOptions, error) {
 	opts := baselinesOptions{
@@ -121,9 +127,15 @@ func baselinesOptionsFrom(c *cli.Context, load data.LoadOptions) (baselinesOptio
 		Importance: c.Int("importance"),
 		Aligned:    isTerminal(c.App.Writer),
 	}
-	seed, threads := c.Uint64("seed"), c.Int("threads")
+	var err error
+	opts.Forest, opts.GBM, err = treeConfigs(c, c.Uint64("seed"), c.Int("threads"))
+	return opts, err
+}
 
-	opts.Forest = baselines.ForestConfig{
+// treeConfigs reads the flags of treeFlags into the two models'
+// configurations, with the given seed and threads.
+func treeConfigs(c *cli.Context, seed uint64, threads int) (baselines.ForestConfig, baselines.GBMConfig, error) {
+	forest := baselines.ForestConfig{
 		Trees:          c.Int("rf-trees"),
 		MaxFeatures:    c.Float64("rf-max-features"),
 		MaxDepth:       c.Int("rf-max-depth"),
@@ -135,7 +147,7 @@ func baselinesOptionsFrom(c *cli.Context, load data.LoadOptions) (baselinesOptio
 
 	preset, ok := gbmPresets[c.String("gbm-preset")]
 	if !ok {
-		return opts, usageError(fmt.Errorf("invalid --gbm-preset %q: use tuned or sklearn", c.String("gbm-preset")))
+		return forest, baselines.GBMConfig{}, usageError(fmt.Errorf("invalid --gbm-preset %q: use tuned or sklearn", c.String("gbm-preset")))
 	}
 	gb := preset()
 	setInt := func(name string, dst *int) {
@@ -162,8 +174,7 @@ func baselinesOptionsFrom(c *cli.Context, load data.LoadOptions) (baselinesOptio
 	setInt("gbm-max-bins", &gb.MaxBins)
 	setInt("gbm-early-stopping", &gb.EarlyStoppingRounds)
 	gb.Seed, gb.Threads = seed, threads
-	opts.GBM = gb
-	return opts, nil
+	return forest, gb, nil
 }
 
 // configFlags maps a configuration field to the flag that sets it.
@@ -298,7 +309,13 @@ func encodeForTrees(ctx context.Context, load data.LoadOptions, log *slog.Logger
 		return nil, loadError(err)
 	}
 	logWarnings(log, splits.Warnings)
-	prep, warnings, err := data.FitPreprocessor(splits.Train, load.Select, data.PrepOptions{Scale: data.ScaleNone})
+	return encodeSplitsForTrees(splits, load.Select, log)
+}
+
+// encodeSplitsForTrees fits the trees' preprocessing on the training rows
+// of loaded splits and encodes each part.
+func encodeSplitsForTrees(splits *data.Splits, sel data.Selection, log *slog.Logger) (*treeData, error) {
+	prep, warnings, err := data.FitPreprocessor(splits.Train, sel, data.PrepOptions{Scale: data.ScaleNone})
 	if err != nil {
 		return nil, loadError(err)
 	}
@@ -325,7 +342,7 @@ func encodeForTrees(ctx context.Context, load data.LoadOptions, log *slog.Logger
 			(*part.y)[i] = float64(v)
 		}
 	}
-	log.Info("data", "split", splits.Method, "train_rows", enc.train.X.Rows, "valid_rows", enc.valid.X.Rows,
+	log.Info("data", "split_method", splits.Method, "train_rows", enc.train.X.Rows, "valid_rows", enc.valid.X.Rows,
 		"test_rows", enc.test.X.Rows, "features", enc.train.X.Cols)
 	return enc, nil
 }
@@ -347,18 +364,33 @@ func fitError(err error) error {
 // so that a small test set still gives a stable figure.
 const minTimedPredict = 100 * time.Millisecond
 
+// timePredict calls predict, which predicts rows rows, until
+// minTimedPredict has passed and at least once. It returns the mean wall
+// time per 1,000 rows in milliseconds.
+func timePredict(rows int, predict func() error) (float64, error) {
+	start := time.Now()
+	runs := 0
+	for runs == 0 || time.Since(start) < minTimedPredict {
+		if err := predict(); err != nil {
+			return 0, err
+		}
+		runs++
+	}
+	return float64(time.Since(start).Microseconds()) / 1000 / float64(runs) / float64(rows) * 1000, nil
+}
+
 // scoreOnTest returns the model's test metrics in the target's units and
 // its prediction time per 1,000 rows.
 func scoreOnTest(m baselines.Regressor, enc *treeData, threads int) (metrics.Regression, float64, error) {
 	x := enc.test.X
 	pred := make([]float64, x.Rows)
-	start := time.Now()
-	runs := 0
-	for runs == 0 || time.Since(start) < minTimedPredict {
+	ms, err := timePredict(x.Rows, func() error {
 		baselines.PredictParallel(m, x, pred, threads)
-		runs++
+		return nil
+	})
+	if err != nil {
+		return metrics.Regression{}, 0, err
 	}
-	ms := float64(time.Since(start).Microseconds()) / 1000 / float64(runs) / float64(x.Rows) * 1000
 
 	for i, v := range pred {
 		pred[i] = enc.prep.TargetFromModel(v)

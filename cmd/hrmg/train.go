@@ -99,7 +99,7 @@ func applyThreads(n int) error {
 	return nil
 }
 
-// trained is the outcome of trainHRM: the model and its scores.
+// trained is the outcome of fitHRM: the model and its scores.
 type trained struct {
 	Model  *model.HRM
 	Prep   *data.Preprocessor
@@ -170,7 +170,24 @@ func trainHRM(ctx context.Context, opts trainOptions, topts train.Options, log *
 		return nil, loadError(err)
 	}
 	logWarnings(log, splits.Warnings)
-	prep, warnings, err := data.FitPreprocessor(splits.Train, opts.Load.Select, opts.Prep)
+	enc, err := encodeForHRM(splits, opts.Load.Select, opts.Prep, log)
+	if err != nil {
+		return nil, err
+	}
+	return fitHRM(ctx, enc, opts.Model, opts.Train, opts.Load.Split.Seed, topts, log)
+}
+
+// hrmData is a split encoded for the HRM, with its preprocessing.
+type hrmData struct {
+	splits             *data.Splits
+	prep               *data.Preprocessor
+	train, valid, test *data.Frame
+}
+
+// encodeForHRM fits the HRM's preprocessing on the training rows and
+// encodes the training, validation and test rows with it.
+func encodeForHRM(splits *data.Splits, sel data.Selection, opts data.PrepOptions, log *slog.Logger) (*hrmData, error) {
+	prep, warnings, err := data.FitPreprocessor(splits.Train, sel, opts)
 	if err != nil {
 		return nil, loadError(err)
 	}
@@ -184,37 +201,41 @@ func trainHRM(ctx context.Context, opts trainOptions, topts train.Options, log *
 		logWarnings(log, warnings)
 		frames[i] = f
 	}
+	return &hrmData{splits: splits, prep: prep, train: frames[0], valid: frames[1], test: frames[2]}, nil
+}
 
-	seed := opts.Load.Split.Seed
-	m, err := model.New(opts.Model, prep.Features(), seed)
+// fitHRM trains a new HRM whose weights and row order come from seed, and
+// scores it on the test rows.
+func fitHRM(ctx context.Context, d *hrmData, mcfg model.Config, tcfg train.Config, seed uint64, topts train.Options, log *slog.Logger) (*trained, error) {
+	m, err := model.New(mcfg, d.prep.Features(), seed)
 	if err != nil {
 		return nil, usageError(err)
 	}
-	cfg := opts.Train
+	cfg := tcfg
 	cfg.Seed = seed
 	log.Info("training HRM",
-		"rows", fmt.Sprintf("%d/%d/%d", frames[0].X.Rows, frames[1].X.Rows, frames[2].X.Rows),
-		"features", len(prep.Features()), "parameters", m.NumParams(),
-		"hidden", opts.Model.Hidden, "halting", opts.Model.Halting, "input", opts.Model.Input,
-		"segments", opts.Model.Segments, "epochs", cfg.Epochs, "batch", cfg.Batch, "lr", cfg.LR,
+		"rows", fmt.Sprintf("%d/%d/%d", d.train.X.Rows, d.valid.X.Rows, d.test.X.Rows),
+		"features", len(d.prep.Features()), "parameters", m.NumParams(),
+		"hidden", mcfg.Hidden, "halting", mcfg.Halting, "input", mcfg.Input,
+		"segments", mcfg.Segments, "epochs", cfg.Epochs, "batch", cfg.Batch, "lr", cfg.LR,
 		"blas", blas.Name, "threads", runtime.GOMAXPROCS(0))
 
 	start := time.Now()
 	res, err := train.Fit(ctx, train.Input{
-		Model: m, Train: frames[0], Valid: frames[1],
-		ToTarget:    prep.TargetFromModel,
-		Fingerprint: splits.Fingerprint,
+		Model: m, Train: d.train, Valid: d.valid,
+		ToTarget:    d.prep.TargetFromModel,
+		Fingerprint: d.splits.Fingerprint,
 	}, cfg, topts)
 	if err != nil {
 		return nil, err
 	}
 	seconds := time.Since(start).Seconds()
 
-	test, ponder, err := scoreHRM(ctx, m, prep, frames[2])
+	test, ponder, err := scoreHRM(ctx, m, d.prep, d.test)
 	if err != nil {
 		return nil, err
 	}
-	return &trained{Model: m, Prep: prep, Splits: splits, Result: res, Test: test, TestPonder: ponder, Seconds: seconds, Seed: seed}, nil
+	return &trained{Model: m, Prep: d.prep, Splits: d.splits, Result: res, Test: test, TestPonder: ponder, Seconds: seconds, Seed: seed}, nil
 }
 
 // scoreHRM predicts a labelled frame and scores it in target units. It
