@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 )
 
 // cellClass is the kind of content a cell has: missing, a number, a
@@ -189,6 +191,8 @@ type columnBuilder struct {
 	// commaNumbers counts text cells that look like numbers with a decimal
 	// comma, such as "6,1710".
 	commaNumbers int
+	// badText is the first text cell that is not UTF-8, or nil.
+	badText *cellRef
 }
 
 type pendingCell struct {
@@ -244,10 +248,23 @@ func (b *columnBuilder) becomeText() {
 		b.codes[i] = -1
 	}
 	for _, p := range b.pending {
-		b.codes[p.row] = b.intern([]byte(p.value))
+		b.codes[p.row] = b.internAt([]byte(p.value), p.line)
 		b.countText(p.line, p.value)
 	}
 	b.pending = nil
+}
+
+// internAt returns the code of a text cell on a line, adding a new level
+// for text not seen before. A new level that is not UTF-8 is recorded for
+// finish to report, since categories are compared as text.
+func (b *columnBuilder) internAt(text []byte, line int) int32 {
+	if code, ok := b.dict[string(text)]; ok {
+		return code
+	}
+	if b.badText == nil && !utf8.Valid(text) {
+		b.badText = &cellRef{line, b.name, strings.ToValidUTF8(string(text), "\uFFFD")}
+	}
+	return b.intern(text)
 }
 
 func (b *columnBuilder) intern(text []byte) int32 {
@@ -323,7 +340,7 @@ func (b *columnBuilder) addClassified(class cellClass, v float32, text []byte, l
 		b.codes = append(b.codes, -1)
 		return
 	}
-	b.codes = append(b.codes, b.intern(text))
+	b.codes = append(b.codes, b.internAt(text, line))
 	if b.forced {
 		return
 	}
@@ -351,6 +368,14 @@ func (b *columnBuilder) addMissing(line int, r *readState) {
 func (b *columnBuilder) finish(r *readState) (*column, *ParseError) {
 	if b.kind == 0 {
 		b.becomeNumeric(r)
+	}
+	if b.kind == Categorical && b.badText != nil && (b.forced || b.numbers == 0) {
+		c := b.badText
+		return nil, &ParseError{
+			File: r.file, Line: c.line, Column: c.column, Value: c.value, Err: ErrEncoding,
+			Detail: "the cell is not UTF-8 text; the file may be saved as Latin-1 or Windows-1252",
+			Hint:   encodingHint,
+		}
 	}
 	if b.forced {
 		return b.column(), nil

@@ -312,7 +312,7 @@ func TestEmptyAndTinyFiles(t *testing.T) {
 	}{
 		{"empty.csv", cellError{err: ErrEmptyFile, contains: []string{"empty.csv", "empty"}}},
 		{"header-only.csv", cellError{err: ErrNoRows, contains: []string{"header-only.csv", "no data rows"}}},
-		{"one-row.csv", cellError{err: ErrTooFewRows, contains: []string{"one-row.csv", "1 usable data rows", "at least 12"}}},
+		{"one-row.csv", cellError{err: ErrTooFewRows, contains: []string{"one-row.csv", "1 usable data row,", "at least 12"}}},
 		{"three-rows.csv", cellError{err: ErrTooFewRows, contains: []string{"three-rows.csv", "3 usable data rows", "at least 12"}}},
 	}
 	for _, tt := range tests {

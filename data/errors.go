@@ -22,6 +22,7 @@ var (
 	ErrNonFinite        = errors.New("not a finite number")
 	ErrDelimiter        = errors.New("delimiter or decimal mark does not match the file")
 	ErrMissingColumn    = errors.New("column not found")
+	ErrEncoding         = errors.New("invalid UTF-8 text")
 	ErrNoMatch          = errors.New("pattern matches no column")
 	ErrIDLikeColumn     = errors.New("text column looks like an identifier")
 	ErrTargetNotNumeric = errors.New("target column is not numeric")
@@ -30,7 +31,7 @@ var (
 	ErrNoFeatures       = errors.New("no feature columns")
 	ErrCoordinate       = errors.New("invalid coordinate")
 	ErrTooFewBlocks     = errors.New("too few spatial blocks")
-	ErrUnsupported      = errors.New("unsupported column type")
+	ErrUnsupported      = errors.New("unsupported file or column type")
 	// ErrInvalidOption marks a bad option value rather than bad data, so a
 	// command line tool can report it as a usage error.
 	ErrInvalidOption = errors.New("invalid option")
@@ -137,3 +138,6 @@ func isParquet(path string) bool {
 func optionError(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalidOption, fmt.Sprintf(format, args...))
 }
+
+// encodingHint tells how to fix a file that is not UTF-8.
+const encodingHint = "save the file as UTF-8 (\"CSV UTF-8\" in spreadsheets), or convert it, for example with iconv -f latin1 -t utf-8"

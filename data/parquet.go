@@ -68,6 +68,9 @@ func readParquet(ctx context.Context, path string, opts ReadOptions, extra readE
 	state := &readState{file: path}
 	builders := make([]*columnBuilder, len(cols))
 	for i, c := range cols {
+		if !opts.reads(names[i]) {
+			continue
+		}
 		b := newColumnBuilder(names[i], isForced[i])
 		if err := readParquetColumn(ctx, path, c, b, int(rows), parser, state); err != nil {
 			return nil, err

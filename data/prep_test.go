@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -418,4 +420,33 @@ func TestFitPreprocessorUsesTrainingRowsOnly(t *testing.T) {
 	if got := p.Features(); !slices.Equal(got, []string{"x", "zone=a", "zone=b"}) {
 		t.Errorf("features = %q, want no category seen only outside training", got)
 	}
+}
+
+func TestPreprocessorReadsOnlyNeededColumns(t *testing.T) {
+	train := mustRead(t, encodingTable, ReadOptions{})
+	p, _ := mustFit(t, train, Selection{Target: "y"}, PrepOptions{Scale: ScaleStandard})
+	path := filepath.Join(t.TempDir(), "predict.csv")
+	// The note column holds a value no column may hold, and the target
+	// column a stray word: neither is needed to predict.
+	content := "num,cat,gappy,flatgap,note,y\n1,a,10,7,1e400,1\n2,b,,,3,2\n3,a,30,7,4,oops\n"
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	table, err := p.ReadFile(context.Background(), path, ReadOptions{Columns: p.NeededColumns(false)})
+	if err != nil {
+		t.Fatalf("read for prediction: %v", err)
+	}
+	frame, _ := mustTransform(t, p, table)
+	if frame.X.Rows != 3 {
+		t.Errorf("rows = %d, want 3", frame.X.Rows)
+	}
+	if frame.Y != nil {
+		t.Errorf("Y = %v, want nil without the target", frame.Y)
+	}
+
+	// Scoring needs the target, so its bad cell is an error, and the
+	// unused note column is still skipped.
+	_, err = p.ReadFile(context.Background(), path, ReadOptions{})
+	checkError(t, err, cellError{err: ErrNonNumeric, line: 4, column: "y", value: "oops"})
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // ReadOptions sets how a file is parsed.
@@ -29,12 +30,22 @@ type ReadOptions struct {
 	// such as "06037" keep their text. A pattern that matches no column
 	// is an error.
 	Categorical []string
+	// Columns, when not nil, lists the only columns to read, by exact
+	// name. The others are skipped without parsing their cells, so a bad
+	// value in a column nobody uses cannot fail the read. A listed name
+	// the file lacks is no error here: Transform reports missing inputs.
+	Columns []string
 }
 
 // DefaultMissing returns the missing-value markers used when
 // ReadOptions.Missing is nil: "", "NA", "NaN", "null", "N/A" and "?".
 func DefaultMissing() []string {
 	return []string{"", "NA", "NaN", "null", "N/A", "?"}
+}
+
+// reads reports whether the column is read, as Columns sets.
+func (o ReadOptions) reads(name string) bool {
+	return o.Columns == nil || slices.Contains(o.Columns, name)
 }
 
 func (o ReadOptions) validate() error {
@@ -179,7 +190,9 @@ func readCSV(ctx context.Context, name string, r io.Reader, size int64, opts Rea
 	}
 	builders := make([]*columnBuilder, len(names))
 	for i, n := range names {
-		builders[i] = newColumnBuilder(n, isForced[i])
+		if opts.reads(n) {
+			builders[i] = newColumnBuilder(n, isForced[i])
+		}
 	}
 
 	// Rows.
@@ -206,7 +219,9 @@ func readCSV(ctx context.Context, name string, r io.Reader, size int64, opts Rea
 			}
 		}
 		for i, f := range s.fields {
-			builders[i].add(f, s.fieldLine(i), parser, state)
+			if b := builders[i]; b != nil {
+				b.add(f, s.fieldLine(i), parser, state)
+			}
 		}
 		lines = append(lines, int32(s.recLine))
 
@@ -222,7 +237,9 @@ func readCSV(ctx context.Context, name string, r io.Reader, size int64, opts Rea
 			estimate = min(estimate, int(size)/len(names)+1)
 			lines = slices.Grow(lines, estimate-len(lines))
 			for _, b := range builders {
-				b.reserve(estimate)
+				if b != nil {
+					b.reserve(estimate)
+				}
 			}
 		}
 	}
@@ -238,6 +255,9 @@ func assemble(name string, builders []*columnBuilder, lines []int32, state *read
 	t := &Table{name: name, index: make(map[string]int, len(builders)), lines: slices.Clip(lines)}
 	var first *ParseError
 	for _, b := range builders {
+		if b == nil {
+			continue
+		}
 		c, perr := b.finish(state)
 		if perr != nil {
 			if first == nil || perr.Line < first.Line {
@@ -298,6 +318,13 @@ func placeError(err error, name string, names []string, field int) error {
 func checkHeader(file string, line int, names []string) error {
 	seen := make(map[string]int, len(names))
 	for i, n := range names {
+		if !utf8.ValidString(n) {
+			return &ParseError{
+				File: file, Line: line, Column: strings.ToValidUTF8(n, "\uFFFD"), Err: ErrEncoding,
+				Detail: fmt.Sprintf("header field %d is not UTF-8 text; the file may be saved as Latin-1 or Windows-1252", i+1),
+				Hint:   encodingHint,
+			}
+		}
 		if n == "" {
 			return &ParseError{
 				File: file, Line: line, Err: ErrEmptyColumnName,

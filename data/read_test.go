@@ -384,3 +384,36 @@ func TestColumnKindText(t *testing.T) {
 		t.Error("unknown kind decoded without error")
 	}
 }
+
+func TestReadCSVRejectsLatin1Text(t *testing.T) {
+	// "temp\xe9rature" and "for\xeat" are température and forêt written in
+	// Latin-1, as spreadsheets in many European locales save CSV files.
+	tests := []struct {
+		name  string
+		input string
+		want  cellError
+	}{
+		{"header", "lon,temp\xe9rature,y\n1,2,3\n", cellError{err: ErrEncoding, line: 1, column: "temp\uFFFDrature", contains: []string{"UTF-8", "iconv"}}},
+		{"category", "cover,y\nforest,1\nfor\xeat,2\n", cellError{err: ErrEncoding, line: 3, column: "cover", value: "for\uFFFDt", contains: []string{"Latin-1"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := readString(tt.input, ReadOptions{})
+			checkError(t, err, tt.want)
+		})
+	}
+}
+
+func TestReadCSVColumnsSkipsOthers(t *testing.T) {
+	input := "a,note,b\n1,1e400,x\n2,5,y\n"
+	table, err := readString(input, ReadOptions{Columns: []string{"a", "b", "absent"}})
+	if err != nil {
+		t.Fatalf("a bad value in a skipped column failed the read: %v", err)
+	}
+	if got := table.Columns(); !slices.Equal(got, []string{"a", "b"}) {
+		t.Errorf("columns = %q, want [a b]", got)
+	}
+	if _, err := readString(input, ReadOptions{}); !errors.Is(err, ErrNonFinite) {
+		t.Errorf("reading every column: error = %v, want ErrNonFinite", err)
+	}
+}

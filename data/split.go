@@ -121,8 +121,8 @@ func tooFewRowsError(file string, n int, validShare, testShare float64) error {
 	}
 	return &ParseError{
 		File: file, Err: ErrTooFewRows,
-		Detail: fmt.Sprintf("%d usable data rows, but splitting them needs at least %d: at least %s rows, so that R² is defined on each held-out part",
-			n, need, strings.Join(parts, ", ")),
+		Detail: fmt.Sprintf("%s, but splitting them needs at least %d: at least %s rows, so that R² is defined on each held-out part",
+			countRows(n, "usable data row"), need, strings.Join(parts, ", ")),
 		Hint: "add rows, or give separate --valid and --test files",
 	}
 }
@@ -375,4 +375,12 @@ func coordinates(t *Table, latName, lonName string) (lat, lon []float64, err err
 		*c.out = values
 	}
 	return lat, lon, nil
+}
+
+// countRows writes n with the noun, in the plural unless n is 1.
+func countRows(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

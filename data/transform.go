@@ -41,8 +41,27 @@ const maxCellWarnings = 10
 // difference is that the model's categorical and id columns are read as
 // text whatever they contain. So id codes keep their exact form, and
 // categories that look like numbers match the training ones.
+//
+// Only the columns the model uses are read, the target included, unless
+// opts.Columns says otherwise (see NeededColumns); a bad value in any
+// other column is not an error.
 func (p *Preprocessor) ReadFile(ctx context.Context, path string, opts ReadOptions) (*Table, error) {
+	if opts.Columns == nil {
+		opts.Columns = p.NeededColumns(true)
+	}
 	return readFileExtra(ctx, path, opts, p.textColumns())
+}
+
+// NeededColumns lists the columns a file to transform must or may have:
+// the model's inputs and id columns, and the target when withTarget is
+// set. Set ReadOptions.Columns to it to read nothing else.
+func (p *Preprocessor) NeededColumns(withTarget bool) []string {
+	cols := p.InputColumns()
+	cols = append(cols, p.IDs...)
+	if withTarget {
+		cols = append(cols, p.TargetName)
+	}
+	return cols
 }
 
 // ReadCSV reads CSV text from r to transform, as ReadFile does for a file.
@@ -50,6 +69,9 @@ func (p *Preprocessor) ReadFile(ctx context.Context, path string, opts ReadOptio
 func (p *Preprocessor) ReadCSV(ctx context.Context, name string, r io.Reader, opts ReadOptions) (*Table, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
+	}
+	if opts.Columns == nil {
+		opts.Columns = p.NeededColumns(true)
 	}
 	return readCSV(ctx, name, r, 0, opts, p.textColumns())
 }

@@ -58,7 +58,11 @@ func runPredict(ctx context.Context, opts predictOptions, stdin io.Reader, stdou
 	if err != nil {
 		return err
 	}
-	table, err := readForModel(ctx, m, opts.Data, opts.Read, stdin)
+	// The target is not needed to predict, so a file's target column,
+	// with whatever it holds, is not read.
+	read := opts.Read
+	read.Columns = m.Prep.NeededColumns(false)
+	table, err := readForModel(ctx, m, opts.Data, read, stdin)
 	if err != nil {
 		return err
 	}
