@@ -158,21 +158,27 @@ func (readableTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ticks
 }
 
-// tickDecimals returns the fewest decimals, up to 6, that give each value
-// a distinct label.
+// tickDecimals returns the fewest decimals, up to 6, that write every
+// value exactly: 0.45 needs two, so 0.5 next to it is written "0.50".
+// A value counts as exact when its label parses back to within a
+// millionth of the largest value's magnitude, which absorbs the rounding
+// in tick positions such as 0.30000000000000004.
 func tickDecimals(values []float64) int {
+	scale := 0.0
+	for _, v := range values {
+		scale = math.Max(scale, math.Abs(v))
+	}
+	tolerance := 1e-6 * math.Max(scale, 1e-12)
 	for d := 0; d < 6; d++ {
-		seen := map[string]bool{}
-		distinct := true
+		exact := true
 		for _, v := range values {
-			label := strconv.FormatFloat(v, 'f', d, 64)
-			if seen[label] {
-				distinct = false
+			back, err := strconv.ParseFloat(strconv.FormatFloat(v, 'f', d, 64), 64)
+			if err != nil || math.Abs(back-v) > tolerance {
+				exact = false
 				break
 			}
-			seen[label] = true
 		}
-		if distinct {
+		if exact {
 			return d
 		}
 	}

@@ -391,3 +391,22 @@ func TestMapHeightFollowsExtent(t *testing.T) {
 		t.Errorf("height at 60°N %v, at the equator %v: want the first larger", tall, square)
 	}
 }
+
+func TestTickDecimalsWriteValuesExactly(t *testing.T) {
+	cases := []struct {
+		values []float64
+		want   int
+	}{
+		{[]float64{0.4, 0.45, 0.5}, 2},
+		{[]float64{0.5, 0.6}, 1},
+		{[]float64{0, 0.1, 0.30000000000000004}, 1},
+		{[]float64{100000, 200000}, 0},
+		{[]float64{-120.5, -120, -119.5}, 1},
+		{[]float64{0.001, 0.002}, 3},
+	}
+	for _, c := range cases {
+		if got := tickDecimals(c.values); got != c.want {
+			t.Errorf("tickDecimals(%v) = %d, want %d", c.values, got, c.want)
+		}
+	}
+}
