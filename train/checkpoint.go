@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"sort"
+	"strings"
 
 	"github.com/hrmg/hrmg/model"
 	"github.com/hrmg/hrmg/modelfile"
@@ -100,11 +102,11 @@ func (t *trainer) restore(path string) error {
 	m := t.in.Model
 	switch {
 	case head.Model != m.Config():
-		return fmt.Errorf("resume: %s was written with another model configuration; use the same model flags", path)
+		return fmt.Errorf("resume: %s was written with other model settings (%s); use the same flags as the interrupted run", path, differentFields(head.Model, m.Config()))
 	case !reflect.DeepEqual(head.Features, m.Features()):
 		return fmt.Errorf("resume: %s was trained on other features; use the same data and column flags", path)
 	case head.Train != t.cfg:
-		return fmt.Errorf("resume: %s was written with other training settings; use the same training flags", path)
+		return fmt.Errorf("resume: %s was written with other training settings (%s); use the same flags as the interrupted run", path, differentFields(head.Train, t.cfg))
 	case head.Fingerprint != t.in.Fingerprint:
 		return fmt.Errorf("resume: %s was trained on other data (fingerprint %.12s, this data %.12s)", path, head.Fingerprint, t.in.Fingerprint)
 	}
@@ -158,4 +160,22 @@ func (t *trainer) restore(path string) error {
 	t.state = head.State
 	t.state.Opt, t.state.EMA, t.state.Best = opt, ema, best
 	return nil
+}
+
+// differentFields lists the JSON fields whose values differ between two
+// configs, as "name: checkpoint value, now value".
+func differentFields(saved, now any) string {
+	var a, b map[string]any
+	sj, _ := json.Marshal(saved)
+	nj, _ := json.Marshal(now)
+	_ = json.Unmarshal(sj, &a)
+	_ = json.Unmarshal(nj, &b)
+	var diffs []string
+	for k, v := range a {
+		if !reflect.DeepEqual(v, b[k]) {
+			diffs = append(diffs, fmt.Sprintf("%s: checkpoint %v, now %v", k, v, b[k]))
+		}
+	}
+	sort.Strings(diffs)
+	return strings.Join(diffs, "; ")
 }

@@ -30,13 +30,15 @@ type Config struct {
 	// off. Default 1.0.
 	Clip float64 `json:"clip"`
 	// EMA is the decay of an exponential moving average of the weights,
-	// used for validation and kept as the final weights; 0 turns it off.
-	// Default 0.
+	// which then replace the raw weights for validation and as the final
+	// weights; 0 turns it off. Default 0.
 	EMA float64 `json:"ema"`
 	// Patience stops training after this many epochs without a lower
-	// validation RMSE and restores the best epoch's weights; 0 trains every
-	// epoch and keeps the last weights. Default 0.
+	// validation RMSE; 0 trains every epoch. Default 0.
 	Patience int `json:"patience"`
+	// KeepLast keeps the last epoch's weights. By default Fit keeps the
+	// weights of the epoch with the lowest validation RMSE.
+	KeepLast bool `json:"keep_last"`
 	// TauRampEpochs ramps the ponder weight τ linearly from 0 to the
 	// model's PonderWeight over this many epochs; 0 uses the full weight
 	// from the start. Default 5.

@@ -128,7 +128,7 @@ func (t *trainer) endEpoch(ctx context.Context) (EpochStats, error) {
 	if st.BestEpoch == 0 || r.RMSE < st.BestRMSE {
 		stats.Best = true
 		st.BestRMSE, st.BestEpoch, st.BadEpochs = r.RMSE, stats.Epoch, 0
-		if t.cfg.Patience > 0 {
+		if !t.cfg.KeepLast {
 			st.Best = cloneWeights(t.evaluated())
 		}
 	} else {
@@ -151,7 +151,7 @@ func (t *trainer) endEpoch(ctx context.Context) (EpochStats, error) {
 func (t *trainer) finish(ctx context.Context) (*Result, error) {
 	st := &t.state
 	switch {
-	case t.cfg.Patience > 0 && st.Best != nil:
+	case !t.cfg.KeepLast && st.Best != nil:
 		copyWeights(t.params, st.Best)
 	case t.cfg.EMA > 0 && st.EMA.Shadow != nil:
 		copyWeights(t.params, st.EMA.Shadow)
@@ -169,18 +169,38 @@ func (t *trainer) finish(ctx context.Context) (*Result, error) {
 	}, nil
 }
 
+// InterruptedError reports a run stopped by its context after a complete
+// minibatch. It wraps the context's error.
+type InterruptedError struct {
+	Epoch, Batch int // 1-based position of the next minibatch
+	// Checkpoint is the checkpoint written, empty when checkpoints are off.
+	Checkpoint string
+	Err        error
+}
+
+func (e *InterruptedError) Error() string {
+	msg := fmt.Sprintf("training interrupted before epoch %d, batch %d", e.Epoch, e.Batch)
+	if e.Checkpoint != "" {
+		msg += fmt.Sprintf("; checkpoint %s written: continue with --resume and the same flags", e.Checkpoint)
+	}
+	return msg
+}
+
+func (e *InterruptedError) Unwrap() error { return e.Err }
+
 // interrupted writes a checkpoint at the current minibatch and returns the
 // error for a cancelled run.
 func (t *trainer) interrupted(cause error) error {
 	st := t.state
+	e := &InterruptedError{Epoch: st.Epoch + 1, Batch: st.NextBatch + 1, Err: cause}
 	if t.opts.Checkpoint == "" {
-		return fmt.Errorf("training interrupted at epoch %d, batch %d: %w", st.Epoch+1, st.NextBatch+1, cause)
+		return e
 	}
 	if err := t.save(t.opts.Checkpoint); err != nil {
-		return fmt.Errorf("training interrupted at epoch %d, batch %d, and the checkpoint failed: %w (%w)", st.Epoch+1, st.NextBatch+1, err, cause)
+		return fmt.Errorf("%v, and writing the checkpoint failed: %w", e, err)
 	}
-	return fmt.Errorf("training interrupted at epoch %d, batch %d; checkpoint %s written, continue with --resume: %w",
-		st.Epoch+1, st.NextBatch+1, t.opts.Checkpoint, cause)
+	e.Checkpoint = t.opts.Checkpoint
+	return e
 }
 
 func cloneWeights(w [][]float32) [][]float32 {

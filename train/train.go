@@ -127,9 +127,9 @@ func (e *DivergedError) Error() string {
 func (e *DivergedError) Unwrap() error { return ErrDiverged }
 
 // Fit trains in.Model on in.Train, validating on in.Valid after every
-// epoch. On success the model holds the final weights: the best epoch's
-// when Patience is set, the moving average's when EMA is set, else the
-// last epoch's. On an error the model's weights are undefined.
+// epoch. On success the model holds the weights of the epoch with the
+// lowest validation RMSE, or with KeepLast the last epoch's; with EMA set,
+// these are the moving average's weights. On an error the model's weights are undefined.
 //
 // When ctx is cancelled Fit finishes the current minibatch, writes a
 // checkpoint (if Options.Checkpoint is set) and returns an error wrapping

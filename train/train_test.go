@@ -310,3 +310,20 @@ func TestFitRejectsMismatchedFrames(t *testing.T) {
 		t.Error("frames with more features than the model were accepted")
 	}
 }
+
+func TestFitKeepLastKeepsFinalEpoch(t *testing.T) {
+	tr, va, prep := californiaSample(t, 300, 100)
+	m := smallModel(t, prep.Features(), nil)
+	cfg := smallConfig()
+	cfg.Epochs = 6
+	cfg.LR = 2e-2
+	cfg.KeepLast = true
+	res, err := Fit(context.Background(), Input{Model: m, Train: tr, Valid: va, ToTarget: prep.TargetFromModel}, cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := res.History[len(res.History)-1]
+	if math.Abs(res.Final.RMSE-last.ValidRMSE) > 1e-9*last.ValidRMSE {
+		t.Errorf("final RMSE %v, want the last epoch's %v", res.Final.RMSE, last.ValidRMSE)
+	}
+}

@@ -69,7 +69,7 @@ func runCompareJSON(t *testing.T, args ...string) report.JSONReport {
 }
 
 // evalJSON runs hrmg eval --json on a model and table.
-func evalJSON(t *testing.T, modelPath, dataPath string) evalReport {
+func evalJSON(t *testing.T, modelPath, dataPath string) evalScores {
 	t.Helper()
 	code, stdout, stderr := runHrmg(t, "eval", "--model", modelPath, "--data", dataPath, "--json")
 	if code != exitOK {
@@ -79,7 +79,16 @@ func evalJSON(t *testing.T, modelPath, dataPath string) evalReport {
 	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
 		t.Fatalf("eval --json output: %v\n%s", err, stdout)
 	}
-	return r
+	if r.R2 == nil {
+		t.Fatalf("eval %s: R² undefined", modelPath)
+	}
+	return evalScores{R2: *r.R2, RMSE: r.RMSE, MAE: r.MAE, Rows: r.Rows}
+}
+
+// evalScores are the numbers of an eval report with a defined R².
+type evalScores struct {
+	R2, RMSE, MAE float64
+	Rows          int
 }
 
 func TestCompareCaliforniaEndToEnd(t *testing.T) {
@@ -125,7 +134,7 @@ func TestCompareCaliforniaEndToEnd(t *testing.T) {
 				for _, metric := range []struct {
 					name          string
 					eval, compare float64
-				}{{"R²", ev.R2, float64(run.R2)}, {"RMSE", ev.RMSE, float64(run.RMSE)}, {"MAE", ev.MAE, float64(run.MAE)}, {"rows", float64(ev.N), float64(run.Rows)}} {
+				}{{"R²", ev.R2, float64(run.R2)}, {"RMSE", ev.RMSE, float64(run.RMSE)}, {"MAE", ev.MAE, float64(run.MAE)}, {"rows", float64(ev.Rows), float64(run.Rows)}} {
 					if metric.eval != metric.compare {
 						t.Errorf("%s: eval gives %s %v, compare gave %v", m.Key, metric.name, metric.eval, metric.compare)
 					}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -27,7 +28,7 @@ func dataFlags() []cli.Flag {
 		&cli.StringFlag{Name: "split", Value: data.SplitRandom, Usage: "`METHOD` that splits --data when --valid or --test is not given: random, or spatial (whole grid cells of --block-km km)"},
 		&cli.Float64Flag{Name: "valid-fraction", Value: 0.1, Usage: "`SHARE` of the --data rows held out for validation, between 0 and 1"},
 		&cli.Float64Flag{Name: "test-fraction", Value: 0.1, Usage: "`SHARE` of the --data rows held out for test, between 0 and 1"},
-		&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "random `SEED`: the same seed and data give the same split"},
+		&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "random `SEED` of the split, the initial weights and the row order: the same seed, data and flags give the same models"},
 		&cli.Float64Flag{Name: "block-km", Usage: "edge of a spatial split's grid cells, in `KM`: larger than the distance over which neighbouring rows are alike (required with --split spatial)"},
 		&cli.StringFlag{Name: "lat", Usage: "latitude `COLUMN` in decimal degrees for --split spatial (default: detected from names such as lat or latitude)"},
 		&cli.StringFlag{Name: "lon", Usage: "longitude `COLUMN` in decimal degrees for --split spatial (default: detected from names such as lon, lng or longitude)"},
@@ -142,5 +143,31 @@ func logWarnings(log *slog.Logger, warnings []data.Warning) {
 			attrs = append(attrs, "value", w.Value)
 		}
 		log.Warn(w.Message, attrs...)
+	}
+}
+
+// logImputation logs, for each numeric input with missing cells in any
+// part, how many there are and the training median that replaces them.
+func logImputation(log *slog.Logger, prep *data.Preprocessor, splits *data.Splits) {
+	for _, in := range prep.Inputs {
+		if in.Kind != data.Numeric {
+			continue
+		}
+		var counts [3]int
+		total := 0
+		for i, t := range []*data.Table{splits.Train, splits.Valid, splits.Test} {
+			n, err := t.Missing(in.Name)
+			if err != nil {
+				continue
+			}
+			counts[i] = n
+			total += n
+		}
+		if total == 0 {
+			continue
+		}
+		log.Info("imputed missing values with the training median",
+			"column", in.Name, "missing", total, "train_valid_test", fmt.Sprintf("%d/%d/%d", counts[0], counts[1], counts[2]),
+			"median", strconv.FormatFloat(in.Median, 'g', -1, 32), "indicator", in.Indicator)
 	}
 }

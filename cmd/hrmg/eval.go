@@ -59,7 +59,12 @@ type evalReport struct {
 	Model string `json:"model"`
 	Kind  string `json:"kind"`
 	Data  string `json:"data"`
-	metrics.Regression
+	Rows  int    `json:"rows"`
+	// R2 is nil (JSON null) when R² is undefined: every target value is
+	// equal, as in a one-row file.
+	R2   *float64 `json:"r2"`
+	RMSE float64  `json:"rmse"`
+	MAE  float64  `json:"mae"`
 	// PonderSteps summarises an HRM's cycles per row; nil for trees.
 	PonderSteps *ponderSummary `json:"ponder_steps,omitempty"`
 }
@@ -107,14 +112,14 @@ func runEval(ctx context.Context, opts evalOptions, stdin io.Reader, stdout io.W
 	if err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}
-	report := evalReport{Model: opts.Model, Kind: string(m.Kind), Data: opts.Data, Regression: score}
+	report := evalReport{Model: opts.Model, Kind: string(m.Kind), Data: opts.Data, Rows: score.N, RMSE: score.RMSE, MAE: score.MAE}
+	if !math.IsNaN(score.R2) {
+		report.R2 = &score.R2
+	}
 	if steps != nil {
 		report.PonderSteps = summarizePonder(steps)
 	}
 	if opts.JSON {
-		if math.IsNaN(report.R2) {
-			return fmt.Errorf("eval: R² is undefined because every target value is equal; use RMSE or MAE")
-		}
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(report)
@@ -162,8 +167,12 @@ func printEval(w io.Writer, r evalReport) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "model\t%s (%s)\n", r.Model, r.Kind)
 	fmt.Fprintf(tw, "data\t%s\n", r.Data)
-	fmt.Fprintf(tw, "rows\t%d\n", r.N)
-	fmt.Fprintf(tw, "R²\t%.4f\n", r.R2)
+	fmt.Fprintf(tw, "rows\t%d\n", r.Rows)
+	if r.R2 != nil {
+		fmt.Fprintf(tw, "R²\t%.4f\n", *r.R2)
+	} else {
+		fmt.Fprintf(tw, "R²\tundefined: every target value is equal\n")
+	}
 	fmt.Fprintf(tw, "RMSE\t%.6g\n", r.RMSE)
 	fmt.Fprintf(tw, "MAE\t%.6g\n", r.MAE)
 	if p := r.PonderSteps; p != nil {

@@ -41,15 +41,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // newApp declares every command. Each command's action fills an options
 // struct from its flags and calls a run function that knows nothing of cli.
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
-	return &cli.App{
+	app := &cli.App{
 		Name:    "hrmg",
 		Usage:   "train a Hierarchical Reasoning Model on a table and compare it with tree ensembles",
 		Version: version + " (BLAS: " + blas.Name + ")",
 		Reader:  stdin,
 		Writer:  stdout,
 		// Errors are printed once, by run, as a single line.
-		ErrWriter:       io.Discard,
-		HideHelpCommand: true,
+		ErrWriter: io.Discard,
 		Flags: []cli.Flag{
 			&cli.StringFlag{
 				Name:  "log-level",
@@ -83,6 +82,27 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			baselinesCommand(),
 			compareCommand(),
 		},
+	}
+	for _, cmd := range app.Commands {
+		cmd.Action = rejectArguments(cmd.Action)
+		// Without this, urfave/cli answers an unknown flag with the help
+		// text on stdout and exit status 1.
+		cmd.OnUsageError = commandUsageError
+	}
+	return app
+}
+
+// rejectArguments wraps a command's action so that a word that is not a
+// flag is an error. urfave/cli stops reading flags at the first such word,
+// so without this check "--drop a b --seed 7" would drop only a, ignore
+// the rest and still succeed.
+func rejectArguments(action cli.ActionFunc) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		if c.Args().Present() {
+			return usageError(fmt.Errorf("unexpected argument %q: hrmg %s takes only flags, and every flag after it was ignored; give list values with commas (--drop a,b) or repeat the flag",
+				c.Args().First(), c.Command.Name))
+		}
+		return action(c)
 	}
 }
 

@@ -78,3 +78,41 @@ func TestHelpExitsZero(t *testing.T) {
 		t.Errorf("help output = %q", stdout)
 	}
 }
+
+func TestStrayArgumentIsUsageError(t *testing.T) {
+	for _, name := range []string{"describe", "train", "eval", "predict", "baselines", "compare", "export-graph"} {
+		t.Run(name, func(t *testing.T) {
+			code, _, stderr := runHrmg(t, name, "stray")
+			if code != exitUsage {
+				t.Errorf("exit status = %d, want %d; stderr %q", code, exitUsage, stderr)
+			}
+			if !strings.Contains(stderr, `unexpected argument "stray"`) {
+				t.Errorf("stderr = %q, want it to name the argument", stderr)
+			}
+		})
+	}
+}
+
+func TestHelpCommandWorks(t *testing.T) {
+	code, stdout, stderr := runHrmg(t, "help", "train")
+	if code != exitOK {
+		t.Fatalf("exit status = %d, stderr %q", code, stderr)
+	}
+	if !strings.Contains(stdout, "--epochs") {
+		t.Errorf("help train output lacks --epochs:\n%s", stdout)
+	}
+}
+
+func TestUnknownFlagIsUsageError(t *testing.T) {
+	for _, name := range []string{"describe", "train", "eval", "predict", "baselines", "compare", "export-graph"} {
+		t.Run(name, func(t *testing.T) {
+			code, _, stderr := runHrmg(t, name, "--no-such-flag")
+			if code != exitUsage {
+				t.Errorf("exit status = %d, want %d; stderr %q", code, exitUsage, stderr)
+			}
+			if !strings.Contains(stderr, "no-such-flag") {
+				t.Errorf("stderr = %q, want it to name the flag", stderr)
+			}
+		})
+	}
+}

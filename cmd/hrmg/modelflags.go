@@ -44,7 +44,8 @@ func hrmFlags() []cli.Flag {
 		&cli.Float64Flag{Category: fit, Name: "weight-decay", Value: t.WeightDecay, Usage: "AdamW decoupled weight `DECAY` per unit learning rate"},
 		&cli.Float64Flag{Category: fit, Name: "clip", Value: t.Clip, Usage: "maximum global L2 `NORM` of the gradients; 0 turns clipping off"},
 		&cli.Float64Flag{Category: fit, Name: "ema", Value: t.EMA, Usage: "`DECAY` of a moving average of the weights used for validation and kept as the model; 0 turns it off"},
-		&cli.IntFlag{Category: fit, Name: "patience", Value: t.Patience, Usage: "stop after this many `EPOCHS` without a lower validation RMSE and keep the best epoch's weights; 0 trains every epoch"},
+		&cli.IntFlag{Category: fit, Name: "patience", Value: t.Patience, Usage: "stop after this many `EPOCHS` without a lower validation RMSE; 0 trains every epoch"},
+		&cli.StringFlag{Category: fit, Name: "keep", Value: "best", Usage: "`WEIGHTS` to save: best (the epoch with the lowest validation RMSE) or last (the final epoch)"},
 		&cli.Float64Flag{Category: fit, Name: "tau-ramp-epochs", Value: t.TauRampEpochs, Usage: "`EPOCHS` over which the ponder weight rises from 0 to --ponder-weight"},
 	}
 }
@@ -82,6 +83,13 @@ func hrmSettings(c *cli.Context) (model.Config, train.Config, data.PrepOptions, 
 	t.Patience = c.Int("patience")
 	t.TauRampEpochs = c.Float64("tau-ramp-epochs")
 	t.Seed = c.Uint64("seed")
+	switch keep := c.String("keep"); keep {
+	case "best":
+	case "last":
+		t.KeepLast = true
+	default:
+		return m, t, data.PrepOptions{}, usageError(fmt.Errorf("invalid --keep %q: use best or last", keep))
+	}
 	if err := t.Validate(); err != nil {
 		return m, t, data.PrepOptions{}, usageError(err)
 	}

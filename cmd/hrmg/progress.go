@@ -103,6 +103,34 @@ type epochLog struct {
 	// run reports, from the file an interrupted run left.
 	resume  bool
 	started bool
+	// before is the file's content when the run started, nil if it did
+	// not exist, for restore.
+	before []byte
+}
+
+func newEpochLog(path string, resume bool, log *slog.Logger) *epochLog {
+	before, err := os.ReadFile(path)
+	if err != nil {
+		before = nil
+	}
+	return &epochLog{path: path, log: log, resume: resume, before: before}
+}
+
+// restore puts back the file as it was when the run started, or removes
+// it if there was none.
+func (e *epochLog) restore() {
+	if !e.started {
+		return
+	}
+	var err error
+	if e.before == nil {
+		err = os.Remove(e.path)
+	} else {
+		err = modelfile.WriteFileAtomic(e.path, e.before, 0o644)
+	}
+	if err != nil && !os.IsNotExist(err) {
+		e.log.Warn("epoch log not restored", "file", e.path, "error", err)
+	}
 }
 
 func (e *epochLog) Batch(train.BatchProgress) {}

@@ -15,13 +15,13 @@ func TestEpochLogResumeKeepsEarlierEpochs(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "m.epochs.jsonl")
 	discard := slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))
 
-	first := &epochLog{path: path, log: discard}
+	first := newEpochLog(path, false, discard)
 	for epoch := 1; epoch <= 3; epoch++ {
 		first.Epoch(train.EpochStats{Epoch: epoch})
 	}
 	// The interrupted run had finished epochs 1 and 2 when its checkpoint
 	// was written, so the resumed run reports from epoch 3 on.
-	resumed := &epochLog{path: path, log: discard, resume: true}
+	resumed := newEpochLog(path, true, discard)
 	resumed.Epoch(train.EpochStats{Epoch: 3, ValidRMSE: 1})
 	resumed.Epoch(train.EpochStats{Epoch: 4})
 
@@ -48,7 +48,7 @@ func TestEpochLogFreshRunStartsEmpty(t *testing.T) {
 	if err := os.WriteFile(path, []byte(`{"epoch":1}`+"\n"+`{"epoch":2}`+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	log := &epochLog{path: path, log: slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))}
+	log := newEpochLog(path, false, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)))
 	log.Epoch(train.EpochStats{Epoch: 1})
 	b, err := os.ReadFile(path)
 	if err != nil {

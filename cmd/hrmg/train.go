@@ -42,7 +42,7 @@ func trainCommand() *cli.Command {
 	flags := append(dataFlags(), hrmFlags()...)
 	flags = append(flags, runFlags()...)
 	flags = append(flags,
-		&cli.StringFlag{Name: "out", Value: "model.hrmg", Usage: "model `FILE` to write; the checkpoint goes to FILE.ckpt and per-epoch metrics to FILE.epochs.jsonl"},
+		&cli.StringFlag{Name: "out", Value: "model.hrmg", Usage: "model `FILE` to write; the checkpoint goes to FILE.ckpt, and per-epoch metrics to FILE with its extension replaced by .epochs.jsonl"},
 		&cli.BoolFlag{Name: "resume", Usage: "continue an interrupted run from the checkpoint beside --out, with the same flags"},
 	)
 	return &cli.Command{
@@ -82,7 +82,7 @@ func trainCommand() *cli.Command {
 // runFlags are the flags that set how a run uses the machine.
 func runFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.IntFlag{Name: "threads", Usage: "CPU `THREADS` for matrix products and row-parallel ops (default: all cores); results do not depend on it"},
+		&cli.IntFlag{Name: "threads", Usage: "CPU `THREADS` for matrix products and row-parallel ops; 0 means all cores. Results do not depend on it"},
 	}
 }
 
@@ -125,12 +125,12 @@ func runTrain(ctx context.Context, opts trainOptions, stdout, progress io.Writer
 	checkpoint := opts.Out + ".ckpt"
 	if opts.Resume {
 		if _, err := os.Stat(checkpoint); err != nil {
-			return usageError(fmt.Errorf("--resume: no checkpoint at %s: %w", checkpoint, err))
+			return usageError(fmt.Errorf("--resume: no checkpoint at %s: it is written after each epoch and when a run is interrupted, and removed when a run finishes", checkpoint))
 		}
 	}
 
 	var rec train.Recorder
-	jsonl := &epochLog{path: strings.TrimSuffix(opts.Out, filepath.Ext(opts.Out)) + ".epochs.jsonl", log: log, resume: opts.Resume}
+	jsonl := newEpochLog(strings.TrimSuffix(opts.Out, filepath.Ext(opts.Out))+".epochs.jsonl", opts.Resume, log)
 	if opts.Progress {
 		rec = recorders{newProgressBar(progress), jsonl}
 	} else {
@@ -138,6 +138,11 @@ func runTrain(ctx context.Context, opts trainOptions, stdout, progress io.Writer
 	}
 
 	out, err := trainHRM(ctx, opts, train.Options{Checkpoint: checkpoint, Resume: opts.Resume, Recorder: rec}, log)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		// The epoch log goes with the model file, which a failed run leaves
+		// as it was. An interrupted run keeps its log for --resume.
+		jsonl.restore()
+	}
 	if err != nil {
 		var diverged *train.DivergedError
 		if errors.As(err, &diverged) || errors.Is(err, train.ErrDiverged) {
@@ -192,6 +197,7 @@ func encodeForHRM(splits *data.Splits, sel data.Selection, opts data.PrepOptions
 		return nil, loadError(err)
 	}
 	logWarnings(log, warnings)
+	logImputation(log, prep, splits)
 	frames := make([]*data.Frame, 3)
 	for i, t := range []*data.Table{splits.Train, splits.Valid, splits.Test} {
 		f, warnings, err := prep.Transform(t)

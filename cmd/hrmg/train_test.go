@@ -72,11 +72,14 @@ func TestTrainEvalPredictAgree(t *testing.T) {
 	if err := json.Unmarshal([]byte(evalOut), &report); err != nil {
 		t.Fatalf("eval --json output: %v\n%s", err, evalOut)
 	}
-	if got := strconv.FormatFloat(report.R2, 'f', 4, 64); got != test[3] {
+	if report.R2 == nil {
+		t.Fatalf("eval --json gave no R²:\n%s", evalOut)
+	}
+	if got := strconv.FormatFloat(*report.R2, 'f', 4, 64); got != test[3] {
 		t.Errorf("eval R² = %s, train printed %s", got, test[3])
 	}
-	if report.N != 150 {
-		t.Errorf("eval rows = %d, want 150", report.N)
+	if report.Rows != 150 {
+		t.Errorf("eval rows = %d, want 150", report.Rows)
 	}
 	if report.PonderSteps == nil || report.PonderSteps.Mean < 1 || report.PonderSteps.Mean > 3 {
 		t.Errorf("ponder steps = %+v, want a mean between 1 and 3", report.PonderSteps)
@@ -227,6 +230,8 @@ func TestTrainNaNLeavesModelFileUntouched(t *testing.T) {
 		t.Fatalf("first run: exit status %d, stderr:\n%s", code, stderr)
 	}
 	before := fileSum(t, out)
+	logPath := filepath.Join(dir, "m.epochs.jsonl")
+	logBefore := fileSum(t, logPath)
 
 	// lr·wd = 100 makes every decay step multiply the weights by −99, so
 	// they overflow whatever the gradients do.
@@ -241,6 +246,9 @@ func TestTrainNaNLeavesModelFileUntouched(t *testing.T) {
 	}
 	if fileSum(t, out) != before {
 		t.Error("the model file changed after a run that diverged")
+	}
+	if fileSum(t, logPath) != logBefore {
+		t.Error("the epoch log of the model changed after a run that diverged")
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -331,5 +339,35 @@ func TestEvalRejectsCheckpointAndNonModel(t *testing.T) {
 	code, _, stderr := runHrmg(t, "eval", "--model", casesDir+"crlf-line-endings/train-lf.csv", "--data", casesDir+"crlf-line-endings/train-lf.csv")
 	if code != exitData || !strings.Contains(stderr, "not an hrmg model file") {
 		t.Errorf("CSV as model: exit status %d, stderr %q", code, stderr)
+	}
+}
+
+func TestEvalOneRowReportsUndefinedR2(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "m.hrmg")
+	args := append([]string{"train", "--data", casesDir + "crlf-line-endings/train-lf.csv", "--target", "target", "--out", out}, fastHRM...)
+	if code, _, stderr := runHrmg(t, args...); code != exitOK {
+		t.Fatalf("train: exit status %d, stderr:\n%s", code, stderr)
+	}
+	one := writeFile(t, "one.csv", "lon,lat,elevation,A00,A01,A02,A03,target\n12.8162,48.4196,181.4,-0.1700,-0.0380,0.0349,-0.1646,30.18\n")
+
+	code, stdout, stderr := runHrmg(t, "eval", "--model", out, "--data", one, "--json")
+	if code != exitOK {
+		t.Fatalf("eval --json: exit status %d, stderr:\n%s", code, stderr)
+	}
+	var report map[string]any
+	if err := json.Unmarshal([]byte(stdout), &report); err != nil {
+		t.Fatalf("eval --json output: %v\n%s", err, stdout)
+	}
+	if r2, ok := report["r2"]; !ok || r2 != nil {
+		t.Errorf("r2 = %v, want null", r2)
+	}
+	if rmse, ok := report["rmse"].(float64); !ok || !(rmse >= 0) {
+		t.Errorf("rmse = %v, want a number", report["rmse"])
+	}
+
+	code, stdout, _ = runHrmg(t, "eval", "--model", out, "--data", one)
+	if code != exitOK || !strings.Contains(stdout, "undefined") {
+		t.Errorf("eval: exit status %d, output:\n%s", code, stdout)
 	}
 }
