@@ -15,13 +15,13 @@ export CGO_LDFLAGS := $(shell pkg-config --libs openblas)
 endif
 GOFLAGS_TAGS := $(if $(TAGS),-tags $(TAGS),)
 
-# The main job trains the default HRM on the bundled California Housing
-# split and prints its validation and test scores.
-RUN_ARGS ?= train --out out/california.hrmg \
+# The main job: the HRM, a random forest and gradient boosting on the
+# bundled California Housing split, compared in out/compare/report.md.
+RUN_ARGS ?= compare --out-dir out/compare \
 	--data datasets/california-housing/train.csv \
 	--valid datasets/california-housing/valid.csv \
 	--test datasets/california-housing/test.csv \
-	--target median_house_value
+	--target median_house_value --target-unit USD
 
 .PHONY: all build run test bench lint deps clean
 

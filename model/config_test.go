@@ -12,7 +12,7 @@ func TestDefaultConfigIsValid(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Hidden != 128 || cfg.Cycles != 2 || cfg.Steps != 2 || cfg.Segments != 1 || cfg.Halting != HaltingACT || cfg.MaxCycles != 8 || cfg.DType != DTypeFloat32 {
+	if cfg.Hidden != 128 || cfg.Cycles != 2 || cfg.Steps != 2 || cfg.Segments != 1 || cfg.Halting != HaltingACT || cfg.MaxCycles != 4 || cfg.DType != DTypeFloat32 {
 		t.Errorf("defaults = %+v", cfg)
 	}
 }
@@ -74,7 +74,7 @@ func TestConfigJSONRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(data), `"max_cycles":8`) {
+	if !strings.Contains(string(data), `"max_cycles":4`) {
 		t.Errorf("JSON %s lacks max_cycles", data)
 	}
 	var back Config

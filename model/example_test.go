@@ -44,5 +44,5 @@ func ExampleHRM_Predict() {
 	// A new model's halting unit starts deep: every row runs all 8 cycles.
 	fmt.Println(len(pred), "predictions, cycles used:", steps)
 	// Output:
-	// 3 predictions, cycles used: [8 8 8]
+	// 3 predictions, cycles used: [4 4 4]
 }

@@ -57,7 +57,7 @@ func TestExportGraphDefault(t *testing.T) {
 		`label="plan: z_H steers the L module"`, `label="output head"`, `label="halting"`,
 		`data/x\ninput\n(B, 14)\nfeatures: f1, f2,`,
 		`hrm/L/gru/W\nparameter\n(128, 384)`,
-		`hrm/L/c8t2/h\nGRUStep\n(B, 128)`,
+		`hrm/L/c4t2/h\nGRUStep\n(B, 128)`,
 	} {
 		if !strings.Contains(first, want) {
 			t.Errorf("DOT lacks %q", want)

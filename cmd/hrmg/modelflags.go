@@ -32,7 +32,7 @@ func hrmFlags() []cli.Flag {
 		&cli.Float64Flag{Category: arch, Name: "halt-bias", Value: m.HaltBias, Usage: "initial `BIAS` of the halting unit; negative starts rows running deep"},
 		&cli.Float64Flag{Category: arch, Name: "ponder-weight", Value: m.PonderWeight, Usage: "`WEIGHT` τ of the ponder cost in the loss, reached after --tau-ramp-epochs"},
 		&cli.Float64Flag{Category: arch, Name: "ponder-prior", Value: m.PonderPrior, Usage: "halting `PROBABILITY` per cycle of PonderNet's geometric prior"},
-		&cli.StringFlag{Category: arch, Name: "scale", Value: string(data.ScaleStandard), Usage: "numeric feature `SCALING`: standard (z-scores) or quantile (ranks mapped to a normal distribution)"},
+		&cli.StringFlag{Category: arch, Name: "scale", Value: string(data.ScaleQuantile), Usage: "numeric feature `SCALING`: standard (z-scores) or quantile (ranks mapped to a normal distribution)"},
 		&cli.BoolFlag{Category: arch, Name: "target-log1p", Usage: "model log(1 + target) instead of the target; metrics stay in target units"},
 
 		&cli.IntFlag{Category: fit, Name: "epochs", Value: t.Epochs, Usage: "passes over the training rows, in `EPOCHS`"},
