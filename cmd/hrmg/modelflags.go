@@ -94,6 +94,10 @@ func hrmSettings(c *cli.Context) (model.Config, train.Config, data.PrepOptions, 
 		return m, t, data.PrepOptions{}, usageError(err)
 	}
 
+	for _, msg := range unusedModelFlags(c, m) {
+		logger(c).Warn(msg)
+	}
+
 	prep := data.PrepOptions{
 		Scale:             data.Scaling(c.String("scale")),
 		TargetLog1p:       c.Bool("target-log1p"),
@@ -103,4 +107,35 @@ func hrmSettings(c *cli.Context) (model.Config, train.Config, data.PrepOptions, 
 		return m, t, prep, usageError(fmt.Errorf("invalid --scale %q: use standard or quantile", prep.Scale))
 	}
 	return m, t, prep, nil
+}
+
+// unusedModelFlags returns a message for each model flag set on the command
+// line that the chosen halting or input encoder does not read.
+func unusedModelFlags(c *cli.Context, m model.Config) []string {
+	var unused []struct{ flag, reason string }
+	add := func(flag, reason string) {
+		if c.IsSet(flag) {
+			unused = append(unused, struct{ flag, reason string }{flag, reason})
+		}
+	}
+	if m.Halting == model.HaltingNone {
+		for _, f := range []string{"max-cycles", "halt-bias", "ponder-weight", "ponder-prior", "tau-ramp-epochs"} {
+			add(f, "--halting none")
+		}
+	} else {
+		add("cycles", "--halting "+m.Halting+", which runs up to --max-cycles")
+		if m.Halting != model.HaltingPonder {
+			add("ponder-prior", "--halting "+m.Halting)
+		}
+	}
+	if m.Input != model.InputPLR {
+		for _, f := range []string{"plr-frequencies", "plr-dim", "plr-sigma"} {
+			add(f, "--input "+m.Input)
+		}
+	}
+	msgs := make([]string, len(unused))
+	for i, u := range unused {
+		msgs[i] = fmt.Sprintf("--%s has no effect with %s", u.flag, u.reason)
+	}
+	return msgs
 }

@@ -371,3 +371,18 @@ func TestEvalOneRowReportsUndefinedR2(t *testing.T) {
 		t.Errorf("eval: exit status %d, output:\n%s", code, stdout)
 	}
 }
+
+func TestTrainWarnsAboutUnusedModelFlags(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "m.hrmg")
+	args := append([]string{"train", "--data", casesDir + "crlf-line-endings/train-lf.csv", "--target", "target", "--out", out,
+		"--halting", "act", "--ponder-prior", "0.5", "--plr-sigma", "2"}, fastHRM...)
+	code, _, stderr := runHrmg(t, args...)
+	if code != exitOK {
+		t.Fatalf("exit status %d, stderr:\n%s", code, stderr)
+	}
+	for _, want := range []string{"--ponder-prior has no effect with --halting act", "--plr-sigma has no effect with --input linear"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+}
