@@ -55,7 +55,7 @@ hrm() {
   done
   printf '| %s | %s | %s | %s | %.0f |\n' "$name" "$(summarise "${tests[@]}")" "$(summarise "${valids[@]}")" \
     "$(printf '%s\n' "${speeds[@]}" | awk '{s+=$1} END {printf "%.0f", s/NR}')" \
-    "$(printf '%s\n' "${secs[@]}" | awk '{s+=$1} END {print s/NR}')"
+    "$(printf '%s\n' "${secs[@]}" | awk '{s+=$1} END {printf "%.1f", s/NR}')"
 }
 
 # trees DATASET prints the forest's and the boosting's test R² over seeds.
@@ -70,8 +70,8 @@ trees() {
     rfs+=("$(echo "$result" | awk -F'\t' '$1=="random forest"{print $5}')")
     gbms+=("$(echo "$result" | awk -F'\t' '$1=="gradient boosting"{print $5}')")
   done
-  printf '| random forest | %s | | | %s |\n' "$(summarise "${rf[@]}")" "$(printf '%s\n' "${rfs[@]}" | awk '{s+=$1} END {print s/NR}')"
-  printf '| gradient boosting | %s | | | %s |\n' "$(summarise "${gbm[@]}")" "$(printf '%s\n' "${gbms[@]}" | awk '{s+=$1} END {print s/NR}')"
+  printf '| random forest | %s | | | %s |\n' "$(summarise "${rf[@]}")" "$(printf '%s\n' "${rfs[@]}" | awk '{s+=$1} END {printf "%.2f", s/NR}')"
+  printf '| gradient boosting | %s | | | %s |\n' "$(summarise "${gbm[@]}")" "$(printf '%s\n' "${gbms[@]}" | awk '{s+=$1} END {printf "%.2f", s/NR}')"
 }
 
 for ds in cal atl; do
@@ -80,6 +80,7 @@ for ds in cal atl; do
   echo "| model | test R² | validation R² | training rows/s | seconds |"
   echo "|---|---|---|---|---|"
   hrm "$ds" "HRM, defaults (40 epochs)"
+  hrm "$ds" "HRM, defaults without halting (--halting none)" --halting none
   hrm "$ds" "HRM, early stopping (100 epochs, patience 10)" --epochs 100 --patience 10
   hrm "$ds" "HRM, reference (linear, standard scaling, lr 3e-4 constant, no halting)" \
     --scale standard --lr 3e-4 --schedule constant --warmup-epochs 0 --halting none
