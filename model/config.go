@@ -76,9 +76,9 @@ type Config struct {
 	// HaltBias is the initial bias of the halting unit, whose weights start
 	// at 0. Default −1: a halting probability of σ(−1) ≈ 0.27 a cycle, so
 	// rows start by running 4 cycles and can learn to stop earlier. From
-	// −3, AdamW's steps of about the learning rate did not move the bias
-	// far enough in 40 epochs for any row to stop early; from 0, rows
-	// settled at 2 to 3 cycles and scored lower on California Housing.
+	// −3, no row stopped early within 40 epochs, because AdamW moves the
+	// bias by about the learning rate per step. From 0, rows settled at 2
+	// to 3 cycles and scored lower on California Housing.
 	HaltBias float64 `json:"halt_bias"`
 	// ACTEpsilon is ACT's ε: a row halts once its halting probabilities sum
 	// to at least 1 − ε. Default 0.01.

@@ -14,7 +14,7 @@ import (
 	"github.com/hrmg/hrmg/model"
 )
 
-// Input is what Fit trains on.
+// Input is the model and data that Fit trains.
 type Input struct {
 	// Model is trained in place: Fit updates its weights.
 	Model *model.HRM
@@ -128,7 +128,7 @@ func (e *DivergedError) Unwrap() error { return ErrDiverged }
 
 // Fit trains in.Model on in.Train, validating on in.Valid after every
 // epoch. On success the model holds the weights of the epoch with the
-// lowest validation RMSE, or with KeepLast the last epoch's; with EMA set,
+// lowest validation RMSE, or with KeepLast the last epoch's. With EMA set,
 // these are the moving average's weights. On an error the model's weights are undefined.
 //
 // When ctx is cancelled Fit finishes the current minibatch, writes a
@@ -410,7 +410,7 @@ func setScalar(n *G.Node, v float64) error {
 	case *G.F64:
 		*p = G.F64(v)
 	default:
-		return fmt.Errorf("train: scalar input %s holds %T", n.Name(), p)
+		return fmt.Errorf("train: scalar input %s has a value of type %T", n.Name(), p)
 	}
 	return nil
 }

@@ -39,7 +39,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 }
 
 // newApp declares every command. Each command's action fills an options
-// struct from its flags and calls a run function that knows nothing of cli.
+// struct from its flags and calls a run function that does not use cli.
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	app := &cli.App{
 		Name:    "hrmg",
@@ -85,8 +85,8 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	}
 	for _, cmd := range app.Commands {
 		cmd.Action = rejectArguments(cmd.Action)
-		// Without this, urfave/cli answers an unknown flag with the help
-		// text on stdout and exit status 1.
+		// Without this, urfave/cli prints the help text on stdout and
+		// exits with status 1 on an unknown flag.
 		cmd.OnUsageError = commandUsageError
 	}
 	return app
