@@ -123,8 +123,8 @@ func newExactBuilder(d *exactData) *exactBuilder {
 }
 
 // build grows one tree on the rows with weight w[r] > 0, fitting the
-// targets y. features lists the columns the tree may split on, each at most
-// once. rng draws the features tried at each node when p.maxFeatures <
+// targets y. features lists the columns the tree may split on; callers
+// must list each column at most once. rng draws the features tried at each node when p.maxFeatures <
 // len(features), and may be nil otherwise.
 func (b *exactBuilder) build(w, y []float64, features []int32, p exactParams, rng *rand.Rand) Tree {
 	d := b.d

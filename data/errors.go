@@ -139,5 +139,5 @@ func optionError(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalidOption, fmt.Sprintf(format, args...))
 }
 
-// encodingHint tells how to fix a file that is not UTF-8.
+// encodingHint is the fix for a file that is not UTF-8.
 const encodingHint = "save the file as UTF-8 (\"CSV UTF-8\" in spreadsheets), or convert it, for example with iconv -f latin1 -t utf-8"

@@ -32,7 +32,7 @@ type ReadOptions struct {
 	Categorical []string
 	// Columns, when not nil, lists the only columns to read, by exact
 	// name. The others are skipped without parsing their cells, so a bad
-	// value in a column nobody uses cannot fail the read. A listed name
+	// value in an unused column cannot fail the read. A listed name
 	// the file lacks is no error here: Transform reports missing inputs.
 	Columns []string
 }

@@ -43,8 +43,8 @@ const maxCellWarnings = 10
 // categories that look like numbers match the training ones.
 //
 // Only the columns the model uses are read, the target included, unless
-// opts.Columns says otherwise (see NeededColumns); a bad value in any
-// other column is not an error.
+// opts.Columns lists others (see NeededColumns). A bad value in any other
+// column is not an error.
 func (p *Preprocessor) ReadFile(ctx context.Context, path string, opts ReadOptions) (*Table, error) {
 	if opts.Columns == nil {
 		opts.Columns = p.NeededColumns(true)

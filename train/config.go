@@ -52,7 +52,7 @@ type Config struct {
 
 // DefaultConfig returns the training defaults. The learning rate and its
 // schedule differ from the constant 3e-4 of the PyTorch reference runs
-// because they scored higher on both bundled tables; docs/benchmarks.md
+// because they scored higher on both bundled tables. docs/benchmarks.md
 // has the measurements.
 func DefaultConfig() Config {
 	return Config{

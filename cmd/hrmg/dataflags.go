@@ -36,7 +36,7 @@ func dataFlags() []cli.Flag {
 	return append(flags, readFlags()...)
 }
 
-// readFlags returns the flags that say how to parse a CSV file.
+// readFlags returns the flags that set how a CSV file is parsed.
 func readFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "delimiter", Usage: "CSV field `DELIMITER`: ',', ';', 'tab' or another single ASCII character (default: detected from the header)"},

@@ -35,7 +35,7 @@ func evalCommand() *cli.Command {
 			"the target's units; for an HRM also the ponder steps rows used. Works on HRM and\n" +
 			"tree-baseline model files alike.",
 		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "model", Usage: "model `FILE` written by hrmg train, baselines or compare"},
+			modelFileFlag(),
 			&cli.StringFlag{Name: "data", Usage: "labelled table `FILE` (CSV or Parquet) with the model's input columns and target; - reads CSV from stdin"},
 			&cli.BoolFlag{Name: "json", Usage: "write the report as JSON for scripts"},
 		}, readFlags()...),

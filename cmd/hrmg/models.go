@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/urfave/cli/v2"
+
 	"github.com/hrmg/hrmg/baselines"
 	"github.com/hrmg/hrmg/data"
 	"github.com/hrmg/hrmg/model"
@@ -21,6 +23,11 @@ type savedModel struct {
 	Meta modelfile.Metadata
 	hrm  *model.HRM
 	tree baselines.Regressor
+}
+
+// modelFileFlag is the --model flag of the commands that use a saved model.
+func modelFileFlag() cli.Flag {
+	return &cli.StringFlag{Name: "model", Usage: "model `FILE` written by hrmg train, baselines or compare"}
 }
 
 // openModel reads a model file of any kind.
@@ -42,7 +49,7 @@ func openModel(path string) (*savedModel, error) {
 	case modelfile.KindCheckpoint:
 		return nil, usageError(fmt.Errorf("%s is a training checkpoint, not a model: continue it with hrmg train --resume", path))
 	default:
-		return nil, dataError(fmt.Errorf("%s holds a model of kind %q, which this hrmg does not know", path, f.Kind))
+		return nil, dataError(fmt.Errorf("%s contains a model of unknown kind %q; use the hrmg release that wrote it", path, f.Kind))
 	}
 	if len(f.Preprocessor) == 0 {
 		return nil, dataError(fmt.Errorf("%s: %w: no preprocessing stored", path, modelfile.ErrCorrupt))

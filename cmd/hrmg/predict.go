@@ -34,7 +34,7 @@ func predictCommand() *cli.Command {
 			"prediction in the target's units and, for an HRM, the ponder steps the row used.\n" +
 			"Input columns are matched by name; extra columns are ignored.",
 		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "model", Usage: "model `FILE` written by hrmg train, baselines or compare"},
+			modelFileFlag(),
 			&cli.StringFlag{Name: "data", Usage: "table `FILE` (CSV or Parquet) with the model's input columns; - reads CSV from stdin"},
 			&cli.StringFlag{Name: "out", Value: "-", Usage: "CSV `FILE` to write; - writes to stdout"},
 		}, readFlags()...),
